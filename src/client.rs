@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::connectors::{GetAwsBaseAccountBuilder, GetConnectorBuilder, ListConnectorsBuilder};
 use crate::error::{Error, Result};
+use crate::retry::{RateGate, RetryPolicy};
 
 /// The Qualys platform a subscription lives on.
 ///
@@ -191,6 +192,9 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     max_in_flight: usize,
+    retry: RetryPolicy,
+    max_body_bytes: usize,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for ClientBuilder {
@@ -201,6 +205,9 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             max_in_flight: 4,
+            retry: RetryPolicy::default(),
+            max_body_bytes: 32 * 1024 * 1024,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -253,6 +260,47 @@ impl ClientBuilder {
         self
     }
 
+    /// How many times a request is tried in all, the first included (default
+    /// 5; 1 turns retries off).
+    ///
+    /// Retried: connection failures, timeouts, bodies cut off, a gateway's
+    /// HTML page in place of JSON, 429, 502, 503, 504, and 500 once.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry.max_attempts = attempts;
+        self
+    }
+
+    /// The most one request may spend waiting between its tries, all waits
+    /// added (default 60 s). When the service asks for a longer wait (a 429 or
+    /// 503 with `X-RateLimit-ToWait-Sec` or `Retry-After`), the request fails
+    /// at once with [`Error::RateLimited`] naming that wait.
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.retry.max_wait = wait;
+        self
+    }
+
+    /// The upper bound of the first random backoff (default 250 ms); each
+    /// further retry doubles it, up to 8 s.
+    pub fn retry_base_delay(mut self, delay: Duration) -> Self {
+        self.retry.base = delay;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 32 MiB); a
+    /// larger one fails with [`Error::BodyTooLarge`] instead of filling
+    /// memory. A page of 1,000 connectors is about 1 MB.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Trusts this PEM certificate (or bundle) as a root, in addition to the
+    /// platform's: for private platforms and TLS-inspecting proxies.
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
@@ -272,14 +320,33 @@ impl ClientBuilder {
         if self.max_in_flight == 0 {
             return Err(Error::config("max in flight", "must be at least 1"));
         }
+        if self.retry.max_attempts == 0 {
+            return Err(Error::config("max attempts", "must be at least 1"));
+        }
 
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(concat!("totalcloud/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .build()
-            .map_err(|e| Error::config("HTTP client", e.to_string()))?;
-        let inner = Inner { http, base, credentials, max_in_flight: self.max_in_flight };
+            .timeout(self.timeout);
+        for pem in &self.root_certificates {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|certificates| !certificates.is_empty())
+                .ok_or_else(|| Error::config("root certificate", "expected PEM certificates"))?;
+            http = http.tls_certs_merge(certificates);
+        }
+        let http = http.build().map_err(|e| Error::config("HTTP client", e.to_string()))?;
+
+        let inner = Inner {
+            http,
+            base,
+            credentials,
+            max_in_flight: self.max_in_flight,
+            retry: self.retry,
+            rate_gate: RateGate::default(),
+            max_body_bytes: self.max_body_bytes,
+            timeouts: (self.connect_timeout, self.timeout),
+        };
         Ok(Client { inner: Arc::new(inner) })
     }
 }
@@ -345,6 +412,11 @@ struct Inner {
     base: Url,
     credentials: Credentials,
     max_in_flight: usize,
+    retry: RetryPolicy,
+    rate_gate: RateGate,
+    max_body_bytes: usize,
+    /// `(connect, request)`, to name the one that fired.
+    timeouts: (Duration, Duration),
 }
 
 impl fmt::Debug for Client {
@@ -394,6 +466,22 @@ impl Client {
 
     pub(crate) fn max_in_flight(&self) -> usize {
         self.inner.max_in_flight
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
+    pub(crate) fn rate_gate(&self) -> &RateGate {
+        &self.inner.rate_gate
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    pub(crate) fn timeouts(&self) -> (Duration, Duration) {
+        self.inner.timeouts
     }
 }
 

@@ -71,8 +71,22 @@ pub enum Error {
     #[error("unexpected response: {0}")]
     Status(ApiError),
 
-    /// The request did not complete: connection refused, reset, timed out, or
-    /// a TLS failure.
+    /// A timeout fired: while connecting, or while waiting for the response.
+    #[error("request to {url} timed out after {} s {which}", after.as_secs_f64())]
+    Timeout {
+        /// The URL, without credentials or query.
+        url: String,
+        /// Which timeout fired.
+        which: TimeoutKind,
+        /// The timeout's setting.
+        after: Duration,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The request did not complete: connection refused or reset, a TLS
+    /// failure, or a body cut off.
     #[error("request to {url} failed: {kind}")]
     Transport {
         /// The URL, without credentials or query.
@@ -84,9 +98,40 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// A response body was larger than the client accepts
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)).
+    #[error("response from {url} is larger than the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The URL, without credentials or query.
+        url: String,
+        /// The limit in force.
+        limit: usize,
+    },
+
     /// A response arrived but its body is not what the schema describes.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+}
+
+/// Which of the client's timeouts fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout):
+    /// no connection could be made in time.
+    Connect,
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout): the response
+    /// did not arrive, whole, in time.
+    Request,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "while connecting",
+            TimeoutKind::Request => "waiting for the response",
+        })
+    }
 }
 
 fn wait_suffix(wait: Option<Duration>) -> String {
@@ -196,6 +241,12 @@ impl DecodeError {
     /// `content[3].lastSyncedOn` (`.` for the document itself).
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// Whether the body ended in the middle of a JSON value, as a body cut off
+    /// in transit does.
+    pub fn is_truncated(&self) -> bool {
+        self.source.is_eof()
     }
 
     /// What was being decoded, such as `connector page`.

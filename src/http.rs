@@ -1,15 +1,16 @@
 //! One GET request: build the URL, send, map the status, decode the body.
 
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
-use tracing::{debug, debug_span, field, trace, Instrument};
+use tracing::{debug, debug_span, field, trace, warn, Instrument};
 
 use crate::client::Client;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{ApiError, Error, Result, TimeoutKind};
 use crate::model::ErrorBody;
+use crate::retry::{Attempts, Transient, Verdict};
 
 /// The path of the connector endpoints below the base URL.
 pub(crate) const CONNECTORS_PATH: [&str; 5] = ["cloudview-api", "rest", "v1", "aws", "connectors"];
@@ -44,56 +45,161 @@ pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Result<Url> {
     Ok(url)
 }
 
-/// Sends the GET and decodes a success body into `T`.
+/// Sends the GET, retrying what may succeed when repeated, and decodes a
+/// success body into `T`.
 pub(crate) async fn get<T: DeserializeOwned>(client: &Client, request: Get<'_>) -> Result<T> {
     let url = endpoint(client.base_url(), request.segments)?;
-    let span = debug_span!("request", method = "GET", path = url.path(), status = field::Empty);
-    async move {
-        let started = Instant::now();
-        let credentials = client.credentials();
-        let response = client
-            .http()
-            .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .query(request.query)
-            .basic_auth(credentials.username(), Some(credentials.password()))
-            .send()
-            .await
-            .map_err(|e| transport(&url, e))?;
-
-        let status = response.status();
-        tracing::Span::current().record("status", status.as_u16());
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| transport(&url, e))?;
-        trace!(
-            bytes = body.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "response read"
+    let mut attempts = Attempts::new(client.retry_policy());
+    loop {
+        client.rate_gate().wait().await;
+        let span = debug_span!(
+            "request",
+            method = "GET",
+            path = url.path(),
+            attempt = attempts.made(),
+            status = field::Empty
         );
+        let failure = match try_once(client, &url, &request).instrument(span).await {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
 
-        if !status.is_success() {
-            debug!(status = status.as_u16(), "error response");
-            return Err(status_error(status, &headers, &body));
+        match attempts.after(failure.error, failure.transient) {
+            Verdict::Fail(error) => return Err(error),
+            Verdict::Retry { wait, reason } => {
+                let wait_ms = wait.as_millis() as u64;
+                warn!(path = url.path(), attempt = attempts.made(), wait_ms, "{reason}; retrying");
+                // A wait the service asked for holds for every request of
+                // this client, not only the one that was told.
+                if let Some(Transient::Status(_, Some(_))) = failure.transient {
+                    client.rate_gate().pause_for(wait);
+                }
+                tokio::time::sleep(wait).await;
+            }
         }
-        Ok(crate::model::decode(&body, request.what)?)
     }
-    .instrument(span)
-    .await
 }
 
-fn transport(url: &Url, source: reqwest::Error) -> Error {
-    let kind = if source.is_timeout() {
-        "timed out"
-    } else if source.is_connect() {
-        "could not connect"
-    } else if source.is_body() || source.is_decode() {
-        "the response body was cut off"
-    } else {
-        "the connection failed"
-    };
+/// A failed try: the error to return if it is the last, and whether another
+/// try may succeed.
+struct Failure {
+    error: Error,
+    transient: Option<Transient>,
+}
+
+impl Failure {
+    fn fatal(error: Error) -> Failure {
+        Failure { error, transient: None }
+    }
+}
+
+async fn try_once<T: DeserializeOwned>(
+    client: &Client,
+    url: &Url,
+    request: &Get<'_>,
+) -> Result<T, Failure> {
+    let started = Instant::now();
+    let credentials = client.credentials();
+    let response = client
+        .http()
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .query(request.query)
+        .basic_auth(credentials.username(), Some(credentials.password()))
+        .send()
+        .await
+        .map_err(|e| transport(client, url, e))?;
+
+    let status = response.status();
+    tracing::Span::current().record("status", status.as_u16());
+    let headers = response.headers().clone();
+    client.rate_gate().observe(&headers, client.retry_policy().max_wait);
+    let body = read_body(client, url, response).await?;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    trace!(bytes = body.len(), elapsed_ms, "response read");
+
+    if !status.is_success() {
+        debug!(status = status.as_u16(), "error response");
+        let transient = transient_status(status, &headers);
+        return Err(Failure { error: status_error(status, &headers, &body), transient });
+    }
+    crate::model::decode(&body, request.what).map_err(|error| {
+        let transient = if error.is_truncated() {
+            Some(Transient::CutOff)
+        } else if !looks_like_json(&body) {
+            Some(Transient::NotJson)
+        } else {
+            None
+        };
+        Failure { error: error.into(), transient }
+    })
+}
+
+/// Reads the body, refusing more than the client's `max_body_bytes`.
+async fn read_body(
+    client: &Client,
+    url: &Url,
+    mut response: reqwest::Response,
+) -> Result<Vec<u8>, Failure> {
+    let limit = client.max_body_bytes();
+    let too_large = || Failure::fatal(Error::BodyTooLarge { url: shown(url), limit });
+    let announced = response.content_length().unwrap_or(0);
+    if announced > limit as u64 {
+        return Err(too_large());
+    }
+
+    let mut body = Vec::with_capacity(announced as usize);
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(client, url, e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Statuses worth another try: 429 and 503 with the wait the service asked
+/// for, 502 and 504 from gateways, and 500 (the policy allows it once).
+fn transient_status(status: StatusCode, headers: &HeaderMap) -> Option<Transient> {
+    match status.as_u16() {
+        code @ (429 | 503) => Some(Transient::Status(code, requested_wait(headers))),
+        code @ (500 | 502 | 504) => Some(Transient::Status(code, None)),
+        _ => None,
+    }
+}
+
+/// Whether a body could be JSON at all; a gateway's HTML page cannot.
+fn looks_like_json(body: &[u8]) -> bool {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    matches!(first, Some(b'{' | b'['))
+}
+
+/// The URL as errors show it: without the query, which may hold a filter.
+fn shown(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
-    Error::Transport { url: shown.to_string(), kind, source }
+    shown.to_string()
+}
+
+fn transport(client: &Client, url: &Url, source: reqwest::Error) -> Failure {
+    let url = shown(url);
+    if source.is_timeout() {
+        let (which, after) = if source.is_connect() {
+            (TimeoutKind::Connect, client.timeouts().0)
+        } else {
+            (TimeoutKind::Request, client.timeouts().1)
+        };
+        let error = Error::Timeout { url, which, after, source };
+        return Failure { error, transient: Some(Transient::Timeout) };
+    }
+    let (kind, transient) = if source.is_connect() {
+        ("could not connect", Transient::Connection)
+    } else if source.is_body() || source.is_decode() {
+        ("the response body was cut off", Transient::CutOff)
+    } else {
+        ("the connection failed", Transient::Connection)
+    };
+    Failure { error: Error::Transport { url, kind, source }, transient: Some(transient) }
 }
 
 /// Maps an error status to the variant a caller can act on.
@@ -103,19 +209,25 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
         401 => Error::Unauthorized(api),
         403 => Error::Forbidden(api),
         404 => Error::NotFound(api),
-        429 => Error::RateLimited { wait: crate::http::requested_wait(headers), response: api },
+        429 => Error::RateLimited { wait: requested_wait(headers), response: api },
         500..=599 => Error::Service(api),
         _ => Error::Status(api),
     }
 }
 
-/// How long the service asked us to wait, from `X-RateLimit-ToWait-Sec` or a
-/// `Retry-After` given in seconds.
-pub(crate) fn requested_wait(headers: &HeaderMap) -> Option<std::time::Duration> {
-    ["x-ratelimit-towait-sec", "retry-after"].iter().find_map(|name| {
-        let text = headers.get(*name)?.to_str().ok()?;
-        text.trim().parse::<u64>().ok().map(std::time::Duration::from_secs)
-    })
+/// How long the service asked us to wait: `X-RateLimit-ToWait-Sec`, else
+/// `Retry-After` in seconds or as an HTTP date.
+pub(crate) fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(seconds) = header("x-ratelimit-towait-sec").and_then(|t| t.parse().ok()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    let retry_after = header("retry-after")?;
+    if let Ok(seconds) = retry_after.parse() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(retry_after).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
 fn api_error(status: StatusCode, body: &[u8]) -> ApiError {

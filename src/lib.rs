@@ -83,6 +83,7 @@ pub mod filter;
 mod http;
 pub mod model;
 mod pager;
+mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
@@ -90,6 +91,6 @@ pub use client::{Client, ClientBuilder, Credentials, Platform, PlatformError};
 pub use connectors::{
     GetAwsBaseAccountBuilder, GetConnectorBuilder, IntoFilter, ListConnectorsBuilder, Sort,
 };
-pub use error::{ApiError, DecodeError, Error, Result};
+pub use error::{ApiError, DecodeError, Error, Result, TimeoutKind};
 pub use filter::{Filter, FilterError, State};
 pub use pager::Page;

@@ -60,6 +60,15 @@ impl RateLimit {
         let wait = self.window.saturating_sub(now.duration_since(current.opened));
         Quota { wait: Some(wait), ..quota }
     }
+
+    /// Writes the headers of a 429 that a fault plan made up: this limit,
+    /// nothing remaining, and exactly `wait_secs` to wait, even 0. Counts
+    /// nothing.
+    pub(super) fn write_injected_refusal(&self, wait_secs: u64, headers: &mut HeaderMap) {
+        let quota = Quota { limit: self.limit, window: self.window, remaining: 0, wait: None };
+        quota.write(headers);
+        write_wait(headers, wait_secs);
+    }
 }
 
 impl Quota {
@@ -77,10 +86,15 @@ impl Quota {
         headers.insert("x-ratelimit-window-sec", HeaderValue::from(whole_seconds(self.window)));
         headers.insert("x-ratelimit-remaining", HeaderValue::from(self.remaining));
         if let Some(seconds) = self.wait_seconds() {
-            headers.insert("x-ratelimit-towait-sec", HeaderValue::from(seconds));
-            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+            write_wait(headers, seconds);
         }
     }
+}
+
+/// Writes the two headers that tell a refused client how long to wait.
+fn write_wait(headers: &mut HeaderMap, seconds: u64) {
+    headers.insert("x-ratelimit-towait-sec", HeaderValue::from(seconds));
+    headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
 }
 
 /// The duration in seconds, rounded up: the headers carry whole seconds only.

@@ -6,7 +6,9 @@
 //! the same paths, the same Spring Data pages, the same JSON error bodies and
 //! rate-limit headers, and connectors in the service's own wire form. Point a
 //! client at [`Sandbox::base_url`] with [`Sandbox::username`] and
-//! [`Sandbox::password`]; dropping the sandbox stops the server.
+//! [`Sandbox::password`]; dropping the sandbox stops the server. A
+//! [`FaultPlan`] makes it fail on demand, the way the service and the
+//! gateways in front of it do.
 //!
 //! # Example
 //!
@@ -66,9 +68,51 @@
 //! Every answer carries `X-RateLimit-Limit`, `X-RateLimit-Window-Sec` and
 //! `X-RateLimit-Remaining`. Every request counts against the limit, whatever
 //! its answer; the default, 100 000 requests per 60 seconds, is out of reach of
-//! ordinary tests, and [`SandboxBuilder::rate_limit`] sets a lower one. The
-//! rate limit is checked before the credentials, so a refused request gets a
-//! 429 even with bad credentials.
+//! ordinary tests, and [`SandboxBuilder::rate_limit`] sets a lower one. Once
+//! `X-RateLimit-Remaining` reaches 0, every further request in the window is a
+//! 429 until the window closes. The rate limit is checked before the
+//! credentials, so a refused request gets a 429 even with bad credentials.
+//! Answers made up by a fault plan are the exception to all of this: see below.
+//!
+//! # Faults
+//!
+//! A [`FaultPlan`], given to [`SandboxBuilder::faults`] or
+//! [`Sandbox::set_faults`], fails chosen requests: by their number, counting
+//! every request from 1 in arrival order, or at a rate, from a seeded random
+//! generator so that a run can be repeated. A [`Fault`] can be a 429 with
+//! wait headers, a 5xx with the service's JSON error body, a 503 with
+//! `Retry-After`, a gateway's HTML page or empty body, a connection closed
+//! before any answer, an answer whose body breaks off halfway, or an answer
+//! that comes late.
+//!
+//! The plan decides as each request arrives, before anything else happens to
+//! it. A faulted request is still in [`Sandbox::requests`], and
+//! [`Sandbox::injected`] lists each fault with its request's number and path,
+//! so a test can check its client's retries against what was injected. A
+//! slow or truncated answer is the real one, rate limit and credentials
+//! included. The other faults answer in the service's place: their requests
+//! do not count against the rate limit, and their answers carry no
+//! `X-RateLimit-*` headers, except the injected 429, which has its own.
+//!
+//! ```
+//! use totalcloud::sandbox::{Fault, FaultPlan, Sandbox};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let plan = FaultPlan::new().at(1, Fault::Status(503)).at(2, Fault::Drop);
+//! let sandbox = Sandbox::builder().faults(plan).start().await?;
+//! let url = format!("{}/cloudview-api/rest/v1/aws/connectors", sandbox.base_url());
+//! let client = reqwest::Client::new();
+//! let get = || client.get(&url).basic_auth(sandbox.username(), Some(sandbox.password()));
+//!
+//! assert_eq!(get().send().await?.status(), 503);
+//! assert!(get().send().await.is_err(), "the connection was closed");
+//! assert_eq!(get().send().await?.status(), 200);
+//! let numbers: Vec<u64> = sandbox.injected().iter().map(|f| f.request_number).collect();
+//! assert_eq!(numbers, [1, 2]);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # What it does not do
 //!
@@ -84,8 +128,10 @@
 //! - No limit on concurrent calls per user, only the request-count limit above.
 //! - The data never changes while the server runs: connectors do not sync, and
 //!   their `lastSyncedOn` stays where the seed put it.
-//! - Gateway failures (HTML or empty error bodies, dropped connections, 5xx
-//!   answers) are never produced; everything the sandbox sends is well-formed.
+//! - Without a fault plan it never fails: everything it sends is well-formed
+//!   and complete. With one, it fails only in the ways [`Fault`] lists: no
+//!   refused connections (while the sandbox lives), no TLS or malformed HTTP,
+//!   no answer cut inside its head, no body trickling in slowly.
 //!
 //! # The data set
 //!
@@ -115,7 +161,9 @@
 //! The AWS base account is fixed, with its `customer…` flags sent as the
 //! strings `"false"`.
 
+mod connection;
 mod data;
+mod fault;
 mod limit;
 mod listing;
 mod routes;
@@ -134,10 +182,14 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
+use self::connection::{Cutoff, CuttableListener};
 use self::data::DataSet;
+use self::fault::Planner;
 use self::limit::RateLimit;
 use self::routes::{Log, Shared};
 use crate::model::Connector;
+
+pub use self::fault::{Fault, FaultPlan, InjectedFault};
 
 /// The user name accepted unless [`SandboxBuilder::credentials`] sets one.
 const DEFAULT_USERNAME: &str = "sandbox";
@@ -169,6 +221,7 @@ pub struct SandboxBuilder {
     password: String,
     latency: Duration,
     rate_limit: (u32, Duration),
+    faults: FaultPlan,
 }
 
 /// A request the sandbox received, as [`Sandbox::requests`] reports it.
@@ -202,8 +255,8 @@ impl Sandbox {
         Sandbox::builder().start().await
     }
 
-    /// A builder to change the data set, credentials, latency or rate limit
-    /// before starting.
+    /// A builder to change the data set, credentials, latency, rate limit or
+    /// fault plan before starting.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
     }
@@ -261,9 +314,31 @@ impl Sandbox {
         self.shared.log().requests.clone()
     }
 
-    /// Forgets the requests received so far.
+    /// Forgets the requests received so far, and the faults injected into
+    /// them. Request numbers go on counting from where they were.
     pub fn clear_requests(&self) {
-        self.shared.log().requests.clear();
+        let mut log = self.shared.log();
+        log.requests.clear();
+        log.injected.clear();
+    }
+
+    /// Replaces the fault plan, from the next request on.
+    ///
+    /// Request numbers go on counting from where they were: a plan that
+    /// injects a fault [`at`](FaultPlan::at) request 3 set after five requests
+    /// never injects it. A [`rate`](FaultPlan::rate) starts over from its
+    /// seed. `set_faults(FaultPlan::new())` stops injecting faults.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        self.shared.log().faults = Planner::new(plan);
+    }
+
+    /// Every fault injected so far (since the last
+    /// [`clear_requests`](Self::clear_requests)), in request order.
+    ///
+    /// A test can match it against what its client saw, such as the number of
+    /// retries.
+    pub fn injected(&self) -> Vec<InjectedFault> {
+        self.shared.log().injected.clone()
     }
 }
 
@@ -341,6 +416,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Injects the faults of `plan`; none unless set. See
+    /// [`Sandbox::set_faults`] to change the plan while the server runs.
+    pub fn faults(mut self, plan: FaultPlan) -> SandboxBuilder {
+        self.faults = plan;
+        self
+    }
+
     /// Starts the server.
     ///
     /// # Errors
@@ -359,7 +441,7 @@ impl SandboxBuilder {
             password: self.password,
             latency: self.latency,
             rate_limit: RateLimit::new(self.rate_limit.0, self.rate_limit.1),
-            log: Mutex::new(Log::default()),
+            log: Mutex::new(Log::new(self.faults)),
         });
         spawn_server(shared)
     }
@@ -375,6 +457,7 @@ impl Default for SandboxBuilder {
             password: DEFAULT_PASSWORD.to_owned(),
             latency: Duration::ZERO,
             rate_limit: (limit::DEFAULT_LIMIT, limit::DEFAULT_WINDOW),
+            faults: FaultPlan::new(),
         }
     }
 }
@@ -387,11 +470,12 @@ fn spawn_server(shared: Arc<Shared>) -> io::Result<Sandbox> {
     let addr = listener.local_addr()?;
     let listener = {
         let _runtime = runtime.enter();
-        tokio::net::TcpListener::from_std(listener)?
+        CuttableListener(tokio::net::TcpListener::from_std(listener)?)
     };
 
     let (stop, stopped) = oneshot::channel();
-    let app = routes::router(Arc::clone(&shared));
+    // Each request gets its connection's cutoff, for `Fault::Drop`.
+    let app = routes::router(Arc::clone(&shared)).into_make_service_with_connect_info::<Cutoff>();
     let server = thread::Builder::new().name("totalcloud-sandbox".into()).spawn(move || {
         runtime.block_on(async move {
             tokio::select! {

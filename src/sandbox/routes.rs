@@ -1,21 +1,28 @@
 //! The sandbox's HTTP side: the router, the gate all requests pass, the handlers.
 
+use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{Path, Query, Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, HOST, PROXY_AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::header::{
+    ALLOW, AUTHORIZATION, CONTENT_LENGTH, HOST, PROXY_AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use tracing::debug;
 
+use super::connection::Cutoff;
 use super::data::{self, DataSet};
+use super::fault::{Fault, FaultPlan, InjectedFault, Planner};
 use super::limit::RateLimit;
 use super::listing::{self, ListQuery};
 use super::RecordedRequest;
@@ -38,11 +45,21 @@ pub(super) struct Shared {
     pub(super) log: Mutex<Log>,
 }
 
-/// The requests received so far, and a count of all that ever arrived.
+/// The requests received so far, the faults injected into them, a count of
+/// all requests that ever arrived, and the fault plan that decides about the
+/// next ones.
 #[derive(Debug, Default)]
 pub(super) struct Log {
     pub(super) requests: Vec<RecordedRequest>,
+    pub(super) injected: Vec<InjectedFault>,
+    pub(super) faults: Planner,
     received: u64,
+}
+
+impl Log {
+    pub(super) fn new(faults: FaultPlan) -> Log {
+        Log { faults: Planner::new(faults), ..Log::default() }
+    }
 }
 
 impl Shared {
@@ -50,13 +67,22 @@ impl Shared {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records `request`; returns its number, counting from 1 in arrival order.
-    fn record(&self, request: &Request) -> u64 {
+    /// Records `request`, numbers it (from 1, in arrival order) and asks the
+    /// fault plan about it. Both happen under one lock, so a seeded plan sees
+    /// the requests in numbering order even when they arrive together.
+    fn admit(&self, request: &Request) -> (u64, Option<Fault>) {
         let recorded = recorded(request);
+        let path = recorded.path.clone();
         let mut log = self.log();
         log.requests.push(recorded);
         log.received += 1;
-        log.received
+
+        let request_number = log.received;
+        let fault = log.faults.decide(request_number, &path);
+        if let Some(fault) = &fault {
+            log.injected.push(InjectedFault { request_number, path, fault: fault.clone() });
+        }
+        (request_number, fault)
     }
 
     /// Checks HTTP Basic credentials; the error is the message for a 401.
@@ -89,28 +115,47 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Every request, routed or not, passes here: it is recorded, may be answered
-/// by the override hook, and is otherwise delayed, counted, authenticated and
+/// Every request, routed or not, passes here: it is recorded, may get a fault
+/// from the fault plan, and is otherwise delayed, counted, authenticated and
 /// handed to its route.
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let number = shared.record(&request);
+    let (number, fault) = shared.admit(&request);
 
-    let response = match override_response(&shared, number).await {
-        Some(response) => response,
+    let response = match fault {
+        Some(fault) => {
+            debug!(number, %method, %path, ?fault, "sandbox injects a fault");
+            injected_answer(&shared, fault, request, next).await
+        }
         None => answer(&shared, request, next).await,
     };
-    debug!(%method, %path, status = response.status().as_u16(), "sandbox answered");
+    debug!(number, %method, %path, status = response.status().as_u16(), "sandbox answered");
     response
 }
 
-/// Decides whether request `number` (counting from 1) gets a made-up answer
-/// instead of the normal one, such as a fault the test asked for. The answer it
-/// gives goes out exactly as it is, with no rate-limit headers added. The
-/// sandbox plans no such answers yet.
-async fn override_response(_shared: &Shared, _number: u64) -> Option<Response> {
-    None
+/// The answer to a request the fault plan picked. `Slow` and `Truncate` spoil
+/// the normal answer; the others replace it, before the rate limit and the
+/// credentials are looked at, and go out exactly as made here.
+async fn injected_answer(shared: &Shared, fault: Fault, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    match fault {
+        Fault::RateLimited { wait_secs } => {
+            let mut response = too_many_requests(&path, wait_secs);
+            shared.rate_limit.write_injected_refusal(wait_secs, response.headers_mut());
+            response
+        }
+        Fault::Status(code) => injected_error(status(code), &path),
+        Fault::Unavailable { retry_after_secs } => unavailable(&path, retry_after_secs),
+        Fault::Drop => cut_off(&request),
+        Fault::Truncate => truncated(answer(shared, request, next).await).await,
+        Fault::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            answer(shared, request, next).await
+        }
+        Fault::Html(code) => gateway_page(status(code)),
+        Fault::Empty(code) => status(code).into_response(),
+    }
 }
 
 /// The normal answer: rate limit first (every request counts), then
@@ -171,6 +216,13 @@ fn too_many_requests(path: &str, seconds: u64) -> Response {
     ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS", path, message).into_response()
 }
 
+fn unavailable(path: &str, seconds: u64) -> Response {
+    let message = format!("the service is unavailable, retry in {seconds} seconds");
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let error = ApiError::new(status, "SERVICE_UNAVAILABLE", path, message);
+    (status, [(RETRY_AFTER, HeaderValue::from(seconds))], error).into_response()
+}
+
 fn unauthorized(path: &str, message: String) -> Response {
     let error = ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", path, message);
     let challenge = HeaderValue::from_static(r#"Basic realm="TotalCloud sandbox""#);
@@ -193,18 +245,84 @@ fn with_error_body(response: Response, path: &str) -> Response {
     response
 }
 
+/// Cuts the request's connection off (see the `connection` module), so the
+/// answer returned here is never written.
+fn cut_off(request: &Request) -> Response {
+    // Every request the server takes carries its connection's cutoff; a
+    // request without one would get this 500 instead of a dropped connection.
+    if let Some(ConnectInfo(cutoff)) = request.extensions().get::<ConnectInfo<Cutoff>>() {
+        cutoff.cut();
+    }
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+/// `response` with a head that promises its whole body and a body that breaks
+/// off after the first half, which makes hyper close the connection there.
+async fn truncated(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(whole) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(whole.len()));
+
+    // The pause before the error lets hyper flush the head and the first half
+    // to the socket; an error polled right after them would close the
+    // connection with both still in hyper's buffer.
+    let half = whole.slice(..whole.len() / 2);
+    let first = stream::once(async move { Ok(half) });
+    let broken = stream::once(async {
+        tokio::task::yield_now().await;
+        Err(io::Error::new(io::ErrorKind::ConnectionAborted, "body truncated"))
+    });
+    Response::from_parts(parts, Body::from_stream(first.chain(broken)))
+}
+
+/// An error page like the ones load balancers write, in HTML.
+fn gateway_page(status: StatusCode) -> Response {
+    let title = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("Error"));
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
+         <center><h1>{title}</h1></center>\r\n<hr><center>gateway</center>\r\n\
+         </body>\r\n</html>\r\n"
+    );
+    (status, Html(page)).into_response()
+}
+
+/// The status of an injected fault; [`FaultPlan`] has checked the code.
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The `errorCode` the service would give a status: its reason in capitals,
+/// such as `BAD_GATEWAY`.
+fn error_code(status: StatusCode) -> String {
+    let Some(reason) = status.canonical_reason() else {
+        return format!("HTTP_{}", status.as_u16());
+    };
+    let code = reason.to_ascii_uppercase();
+    code.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+}
+
+/// A made-up error in the service's JSON error body, saying where it comes
+/// from.
+fn injected_error(status: StatusCode, path: &str) -> Response {
+    let reason = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
+    let message = format!("fault injected by the sandbox: {} {reason}", status.as_u16());
+    ApiError::new(status, &error_code(status), path, message).into_response()
+}
+
 /// An error answer in the service's JSON error body.
 #[derive(Debug)]
 struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: String,
     path: String,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, path: &str, message: String) -> ApiError {
-        ApiError { status, code, path: path.to_owned(), message }
+    fn new(status: StatusCode, code: &str, path: &str, message: String) -> ApiError {
+        ApiError { status, code: code.to_owned(), path: path.to_owned(), message }
     }
 
     fn bad_request(uri: &Uri, message: String) -> ApiError {

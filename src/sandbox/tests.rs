@@ -491,6 +491,8 @@ fn sandbox_can_be_shared_across_threads() {
     shareable::<Sandbox>();
     shareable::<SandboxBuilder>();
     shareable::<RecordedRequest>();
+    shareable::<FaultPlan>();
+    shareable::<InjectedFault>();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -500,4 +502,307 @@ async fn parallel_pages_are_served_on_a_multi_thread_runtime() {
     let pages = futures::future::join_all(pages).await;
     let ids: Vec<String> = pages.iter().flat_map(Answer::ids).collect();
     assert_eq!(ids, ids_of(sandbox.connectors()));
+}
+
+/// A small sandbox that injects the faults of `plan`.
+async fn faulty(plan: FaultPlan) -> Sandbox {
+    small_sandbox(3).faults(plan).start().await.unwrap()
+}
+
+/// `GET path` with the sandbox's credentials, the response not yet read.
+async fn try_get(sandbox: &Sandbox, path: &str) -> reqwest::Result<reqwest::Response> {
+    let url = format!("{}{path}", sandbox.base_url());
+    let request = reqwest::Client::new().get(url);
+    request.basic_auth(sandbox.username(), Some(sandbox.password())).send().await
+}
+
+/// Everything the server writes back to one request sent over a bare socket,
+/// until it closes the connection.
+async fn raw_answer(sandbox: &Sandbox, path: &str) -> Vec<u8> {
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let credentials = format!("{}:{}", sandbox.username(), sandbox.password());
+    let authorization = base64::engine::general_purpose::STANDARD.encode(credentials);
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nhost: sandbox\r\nauthorization: Basic {authorization}\r\n\
+         connection: close\r\n\r\n"
+    );
+    let mut stream = tokio::net::TcpStream::connect(sandbox.addr()).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // A reset instead of a clean close still ends the answer.
+    let _ = stream.read_to_end(&mut answer).await;
+    answer
+}
+
+#[tokio::test]
+async fn fault_rate_limited_is_429_with_exact_wait_headers() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::RateLimited { wait_secs: 0 })).await;
+    let refused = get(&sandbox, CONNECTORS, &[]).await;
+
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("x-ratelimit-towait-sec"), "0");
+    assert_eq!(refused.header("retry-after"), "0");
+    assert_eq!(refused.header("x-ratelimit-remaining"), "0");
+    assert_eq!(refused.header("x-ratelimit-limit"), "100000");
+    insta::assert_json_snapshot!(refused.stable_body(), @r#"
+    {
+      "error": "Too Many Requests",
+      "errorCode": "TOO_MANY_REQUESTS",
+      "message": "rate limit exceeded, retry in 0 seconds",
+      "path": "/cloudview-api/rest/v1/aws/connectors",
+      "status": 429,
+      "timestamp": "[timestamp]"
+    }
+    "#);
+
+    // The injected refusal did not count: the real limit is untouched.
+    let next = get(&sandbox, CONNECTORS, &[]).await;
+    assert_eq!((next.status, next.header("x-ratelimit-remaining")), (StatusCode::OK, "99999"));
+}
+
+#[tokio::test]
+async fn fault_status_is_that_status_with_a_json_body() {
+    let plan = FaultPlan::new().at(1, Fault::Status(502)).at(2, Fault::Status(500));
+    let sandbox = faulty(plan).await;
+    let bad_gateway = get(&sandbox, CONNECTORS, &[]).await;
+    let internal = get(&sandbox, CONNECTORS, &[]).await;
+
+    assert_eq!(bad_gateway.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(bad_gateway.header("content-type"), "application/json");
+    assert_eq!(bad_gateway.header("x-ratelimit-remaining"), "(missing)");
+    insta::assert_json_snapshot!(bad_gateway.stable_body(), @r#"
+    {
+      "error": "Bad Gateway",
+      "errorCode": "BAD_GATEWAY",
+      "message": "fault injected by the sandbox: 502 bad gateway",
+      "path": "/cloudview-api/rest/v1/aws/connectors",
+      "status": 502,
+      "timestamp": "[timestamp]"
+    }
+    "#);
+    assert_eq!(internal.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(internal.body["errorCode"], "INTERNAL_SERVER_ERROR");
+}
+
+#[tokio::test]
+async fn fault_unavailable_is_503_with_retry_after() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Unavailable { retry_after_secs: 2 })).await;
+    let answer = get(&sandbox, CONNECTORS, &[]).await;
+
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.header("retry-after"), "2");
+    assert_eq!(answer.header("x-ratelimit-towait-sec"), "(missing)");
+    assert_eq!(answer.body["errorCode"], "SERVICE_UNAVAILABLE");
+    insta::assert_snapshot!(answer.body["message"].as_str().unwrap(), @"the service is unavailable, retry in 2 seconds");
+}
+
+#[tokio::test]
+async fn fault_drop_closes_the_connection_without_an_answer() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Drop).at(3, Fault::Drop)).await;
+    let error = try_get(&sandbox, CONNECTORS).await.unwrap_err();
+    assert!(error.is_request() || error.is_connect(), "{error:?}");
+    assert!(!error.is_timeout() && !error.is_body() && !error.is_status(), "{error:?}");
+
+    // The server still answers after a dropped connection.
+    assert_eq!(get(&sandbox, CONNECTORS, &[]).await.status, StatusCode::OK);
+    assert!(raw_answer(&sandbox, CONNECTORS).await.is_empty(), "not a byte before the close");
+    assert_eq!(sandbox.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn fault_truncate_fails_the_body_read() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Truncate)).await;
+    let response = try_get(&sandbox, CONNECTORS).await.expect("the head arrives whole");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-ratelimit-remaining"], "99999");
+    let promised = response.content_length().expect("the head promises a length");
+
+    let error = response.bytes().await.unwrap_err();
+    assert!(error.is_body() || error.is_decode(), "{error:?}");
+    let whole = get(&sandbox, CONNECTORS, &[]).await;
+    assert_eq!(promised, serde_json::to_vec(&whole.body).unwrap().len() as u64);
+}
+
+#[tokio::test]
+async fn fault_truncate_sends_the_first_half_then_closes() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Truncate)).await;
+    let answer = raw_answer(&sandbox, CONNECTORS).await;
+
+    let text = String::from_utf8(answer).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a whole head");
+    let length = head.lines().find_map(|line| line.strip_prefix("content-length: ")).unwrap();
+    let length: usize = length.parse().unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK"));
+    assert_eq!(body.len(), length / 2);
+}
+
+#[tokio::test]
+async fn fault_slow_outlasts_a_client_timeout() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Slow(Duration::from_millis(200)))).await;
+    let url = format!("{}{CONNECTORS}", sandbox.base_url());
+    let client = reqwest::Client::builder().timeout(Duration::from_millis(80)).build().unwrap();
+    let request = || client.get(&url).basic_auth(sandbox.username(), Some(sandbox.password()));
+
+    let error = request().send().await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    // The same client, timeout and all, gets the next answer in time.
+    assert_eq!(request().send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn fault_slow_does_not_hold_up_other_requests() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Slow(Duration::from_millis(100)))).await;
+    let (client, url) = (reqwest::Client::new(), format!("{}{CONNECTORS}", sandbox.base_url()));
+    let request = || client.get(&url).basic_auth(sandbox.username(), Some(sandbox.password()));
+    let answered = |response: reqwest::Response| (response.status(), Instant::now());
+
+    let started = Instant::now();
+    let slow = async { answered(request().send().await.unwrap()) };
+    let fast = async {
+        // Wait until the slow request is in, so the fast one is request 2.
+        while sandbox.requests().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        answered(request().send().await.unwrap())
+    };
+
+    let ((slow, slow_at), (fast, fast_at)) = tokio::join!(slow, fast);
+    assert_eq!((slow, fast), (StatusCode::OK, StatusCode::OK));
+    assert!(fast_at < slow_at, "the fast answer came first");
+    assert!(slow_at - started >= Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn fault_html_is_a_gateway_page() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Html(502)).at(2, Fault::Html(200))).await;
+    for expected in [StatusCode::BAD_GATEWAY, StatusCode::OK] {
+        let response = try_get(&sandbox, CONNECTORS).await.unwrap();
+        assert_eq!(response.status(), expected);
+        assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+        let page = response.text().await.unwrap();
+        assert!(page.starts_with("<html>") && page.contains(expected.as_str()), "{page}");
+        assert!(serde_json::from_str::<Value>(&page).is_err());
+    }
+}
+
+#[tokio::test]
+async fn fault_empty_is_a_status_without_a_body() {
+    let sandbox = faulty(FaultPlan::new().at(1, Fault::Empty(504))).await;
+    let answer = get(&sandbox, CONNECTORS, &[]).await;
+    assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!((answer.body.clone(), answer.header("content-length")), (Value::Null, "0"));
+}
+
+#[tokio::test]
+async fn fault_at_counts_every_request() {
+    let sandbox = faulty(FaultPlan::new().at(4, Fault::Status(500))).await;
+    let url = format!("{}{CONNECTORS}", sandbox.base_url());
+    let mut statuses = vec![get(&sandbox, CONNECTORS, &[]).await.status];
+    statuses.push(send(reqwest::Client::new().get(url)).await.status);
+    statuses.push(get(&sandbox, "/nowhere", &[]).await.status);
+    for _ in 0..2 {
+        statuses.push(get(&sandbox, CONNECTORS, &[]).await.status);
+    }
+
+    let expected = [200, 401, 404, 500, 200].map(|code| StatusCode::from_u16(code).unwrap());
+    assert_eq!(statuses, expected);
+    let injected =
+        InjectedFault { request_number: 4, path: CONNECTORS.to_owned(), fault: Fault::Status(500) };
+    assert_eq!(sandbox.injected(), [injected]);
+    assert_eq!(sandbox.requests().len(), 5);
+}
+
+/// The statuses of `count` list requests, `None` for a dropped connection.
+async fn statuses(sandbox: &Sandbox, count: usize) -> Vec<Option<u16>> {
+    let mut statuses = Vec::new();
+    for _ in 0..count {
+        let response = try_get(sandbox, CONNECTORS).await;
+        statuses.push(response.ok().map(|response| response.status().as_u16()));
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn fault_rate_is_reproducible_over_http() {
+    let faults = vec![Fault::Status(500), Fault::Drop, Fault::Status(503)];
+    let plan = FaultPlan::new().rate(0.4, faults, 2026);
+    let first = faulty(plan.clone()).await;
+    let second = faulty(plan).await;
+
+    let seen = statuses(&first, 40).await;
+    assert_eq!(statuses(&second, 40).await, seen);
+    let failed: Vec<Option<u16>> = seen.into_iter().filter(|s| *s != Some(200)).collect();
+    assert!((8..=24).contains(&failed.len()), "{} of 40 failed", failed.len());
+    let turns = [Some(500), None, Some(503)];
+    assert!(failed.iter().enumerate().all(|(index, status)| *status == turns[index % 3]));
+
+    let injected = first.injected();
+    assert_eq!(injected.len(), failed.len());
+    assert_eq!(injected, second.injected());
+}
+
+#[tokio::test]
+async fn fault_plan_can_be_replaced_while_running() {
+    let sandbox = faulty(FaultPlan::new()).await;
+    assert_eq!(statuses(&sandbox, 2).await, [Some(200), Some(200)]);
+
+    // Numbering goes on: the new plan's request 3 is the next one.
+    sandbox.set_faults(FaultPlan::new().at(3, Fault::Status(503)).at(1, Fault::Drop));
+    assert_eq!(statuses(&sandbox, 2).await, [Some(503), Some(200)]);
+    sandbox.set_faults(FaultPlan::new().rate(1.0, vec![Fault::Empty(502)], 1));
+    assert_eq!(statuses(&sandbox, 1).await, [Some(502)]);
+    sandbox.set_faults(FaultPlan::new());
+    assert_eq!(statuses(&sandbox, 1).await, [Some(200)]);
+
+    let numbers: Vec<u64> = sandbox.injected().iter().map(|f| f.request_number).collect();
+    assert_eq!(numbers, [3, 5]);
+    sandbox.clear_requests();
+    assert!(sandbox.injected().is_empty());
+}
+
+#[tokio::test]
+async fn fault_path_suffix_spares_other_paths() {
+    let plan = FaultPlan::new().rate(1.0, vec![Fault::Status(500)], 1);
+    let sandbox = faulty(plan.path_suffix("/awsBaseAccountId")).await;
+
+    assert_eq!(get(&sandbox, CONNECTORS, &[]).await.status, StatusCode::OK);
+    let base_account = format!("{CONNECTORS}/awsBaseAccountId");
+    assert_eq!(get(&sandbox, &base_account, &[]).await.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let injected = sandbox.injected();
+    assert_eq!((injected.len(), injected[0].request_number), (1, 2));
+}
+
+#[tokio::test]
+async fn fault_answers_in_place_of_the_service_do_not_count_against_the_limit() {
+    let plan = FaultPlan::new().at(1, Fault::Status(500)).at(2, Fault::Html(502));
+    let sandbox = small_sandbox(1).rate_limit(2, Duration::from_secs(30)).faults(plan);
+    let sandbox = sandbox.start().await.unwrap();
+    assert_eq!(statuses(&sandbox, 2).await, [Some(500), Some(502)]);
+
+    let remaining = [
+        get(&sandbox, CONNECTORS, &[]).await.header("x-ratelimit-remaining").to_owned(),
+        get(&sandbox, CONNECTORS, &[]).await.header("x-ratelimit-remaining").to_owned(),
+    ];
+    assert_eq!(remaining, ["1", "0"]);
+    let refused = get(&sandbox, CONNECTORS, &[]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("x-ratelimit-towait-sec"), "30");
+}
+
+#[tokio::test]
+async fn injected_faults_serialize_for_snapshots() {
+    let plan = FaultPlan::new().at(1, Fault::Slow(Duration::from_millis(5))).at(2, Fault::Drop);
+    let sandbox = faulty(plan).await;
+    statuses(&sandbox, 2).await;
+    insta::assert_yaml_snapshot!(sandbox.injected(), @r#"
+    - request_number: 1
+      path: /cloudview-api/rest/v1/aws/connectors
+      fault:
+        Slow: 5ms
+    - request_number: 2
+      path: /cloudview-api/rest/v1/aws/connectors
+      fault: Drop
+    "#);
 }

@@ -57,6 +57,32 @@ pub enum Command {
     /// Read the AWS base account
     #[command(after_help = "Example:\n  totalcloud --sandbox base-account --format json")]
     BaseAccount,
+
+    /// Run a sandbox server for other programs to use
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve made-up connectors on 127.0.0.1 until interrupted; prints the base URL,
+    /// username and password (made up too) as the first line of stdout
+    #[command(
+        after_help = "Example:\n  totalcloud sandbox serve --connectors 10000 --latency-ms 50"
+    )]
+    Serve {
+        /// How many connectors to serve
+        #[arg(long, default_value_t = 240)]
+        connectors: usize,
+
+        /// Delay before each response, in milliseconds
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+
+        /// Seed of the made-up data set
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

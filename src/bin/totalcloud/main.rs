@@ -17,7 +17,10 @@ use totalcloud::sandbox::Sandbox;
 use totalcloud::{Client, Filter, Sort};
 use tracing_subscriber::EnvFilter;
 
-use args::{Cli, Command, ConnectorsCommand, FilterCommand, Format, Global, ListArgs, SortArg};
+use args::{
+    Cli, Command, ConnectorsCommand, FilterCommand, Format, Global, ListArgs, SandboxCommand,
+    SortArg,
+};
 use output::ListingWriter;
 
 fn main() -> ExitCode {
@@ -81,11 +84,15 @@ async fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
 
+    if let Command::Sandbox(SandboxCommand::Serve { connectors, latency_ms, seed }) = cli.command {
+        return serve(connectors, latency_ms, seed).await;
+    }
+
     // Keep the sandbox alive until the command is done.
     let (client, _sandbox) = connect(&cli.global).await?;
     let stdout = io::stdout().lock();
     match cli.command {
-        Command::Filter(_) => unreachable!("handled above"),
+        Command::Filter(_) | Command::Sandbox(_) => unreachable!("handled above"),
         Command::Connectors(ConnectorsCommand::List(args)) => {
             list(&client, args, stdout, cli.global.format).await
         }
@@ -126,6 +133,21 @@ async fn connect(global: &Global) -> Result<(Client, Option<Sandbox>)> {
         return Err(InputError(missing.to_string()).into());
     };
     Ok((builder.basic_auth(username, password).build()?, None))
+}
+
+/// Serves a sandbox until Ctrl-C; the first line of stdout says where.
+async fn serve(connectors: usize, latency_ms: u64, seed: Option<u64>) -> Result<()> {
+    let mut builder = Sandbox::builder()
+        .connectors(connectors)
+        .latency(std::time::Duration::from_millis(latency_ms));
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    let sandbox = builder.start().await.context("failed to start the sandbox")?;
+    println!("{} {} {}", sandbox.base_url(), sandbox.username(), sandbox.password());
+    io::stdout().flush()?;
+    tokio::signal::ctrl_c().await.context("failed to wait for Ctrl-C")?;
+    Ok(())
 }
 
 async fn list(client: &Client, args: ListArgs, out: impl Write, format: Format) -> Result<()> {
