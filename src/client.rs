@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::auth::{AuthMethod, Authenticator};
 use crate::connectors::{GetAwsBaseAccountBuilder, GetConnectorBuilder, ListConnectorsBuilder};
 use crate::error::{Error, Result};
 use crate::retry::{RateGate, RetryPolicy};
@@ -187,8 +188,10 @@ impl fmt::Debug for Credentials {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
+    platform: Option<Platform>,
     base_url: Option<String>,
     credentials: Option<Credentials>,
+    auth_method: AuthMethod,
     connect_timeout: Duration,
     timeout: Duration,
     max_in_flight: usize,
@@ -200,8 +203,10 @@ pub struct ClientBuilder {
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
+            platform: None,
             base_url: None,
             credentials: None,
+            auth_method: AuthMethod::Basic,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             max_in_flight: 4,
@@ -213,14 +218,17 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Talks to the given platform's API host.
+    /// Talks to the given platform: its API host with Basic authentication,
+    /// its gateway host with JWT.
     pub fn platform(mut self, platform: Platform) -> Self {
-        self.base_url = Some(platform.api_url());
+        self.platform = Some(platform);
         self
     }
 
     /// Talks to this URL instead of a platform's host: a private platform, a
-    /// proxy, or a [sandbox](crate::sandbox).
+    /// proxy, or a [sandbox](crate::sandbox). It wins over
+    /// [`platform`](Self::platform), and serves both the API and, for JWT,
+    /// the login (`{base_url}/auth`).
     ///
     /// It must be `https://`, or `http://` to a loopback address. A path is
     /// kept as a prefix of every request path.
@@ -237,6 +245,12 @@ impl ClientBuilder {
     /// Authenticates every request with these credentials.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Basic (the default) or JWT; see [`AuthMethod`].
+    pub fn auth_method(mut self, method: AuthMethod) -> Self {
+        self.auth_method = method;
         self
     }
 
@@ -309,11 +323,15 @@ impl ClientBuilder {
     /// given, the URL is not `https://` (or `http://` to loopback), or a
     /// setting is zero.
     pub fn build(self) -> Result<Client> {
-        let url = self
-            .base_url
-            .as_deref()
-            .ok_or_else(|| Error::config("base URL", "set a platform or a base URL"))?;
-        let base = check_base_url(url)?;
+        let url = match (&self.base_url, self.platform, self.auth_method) {
+            (Some(url), _, _) => url.clone(),
+            (None, Some(platform), AuthMethod::Jwt) => platform.gateway_url(),
+            (None, Some(platform), _) => platform.api_url(),
+            (None, None, _) => {
+                return Err(Error::config("base URL", "set a platform or a base URL"))
+            }
+        };
+        let base = check_base_url(&url)?;
         let credentials = self
             .credentials
             .ok_or_else(|| Error::config("credentials", "set a username and password"))?;
@@ -340,7 +358,7 @@ impl ClientBuilder {
         let inner = Inner {
             http,
             base,
-            credentials,
+            auth: Authenticator::new(credentials, self.auth_method),
             max_in_flight: self.max_in_flight,
             retry: self.retry,
             rate_gate: RateGate::default(),
@@ -410,7 +428,7 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base: Url,
-    credentials: Credentials,
+    auth: Authenticator,
     max_in_flight: usize,
     retry: RetryPolicy,
     rate_gate: RateGate,
@@ -423,7 +441,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base.as_str())
-            .field("credentials", &self.inner.credentials)
+            .field("auth", &self.inner.auth)
             .field("max_in_flight", &self.inner.max_in_flight)
             .finish()
     }
@@ -460,8 +478,8 @@ impl Client {
         &self.inner.http
     }
 
-    pub(crate) fn credentials(&self) -> &Credentials {
-        &self.inner.credentials
+    pub(crate) fn auth(&self) -> &Authenticator {
+        &self.inner.auth
     }
 
     pub(crate) fn max_in_flight(&self) -> usize {
@@ -526,13 +544,24 @@ mod tests {
     }
 
     #[test]
+    fn jwt_talks_to_the_gateway_host() {
+        let client = Client::builder()
+            .platform(Platform::Eu2)
+            .auth_method(AuthMethod::Jwt)
+            .basic_auth("u", "p")
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url().as_str(), "https://gateway.qg2.apps.qualys.eu/");
+    }
+
+    #[test]
     fn debug_never_shows_the_password() {
         let client = Client::builder()
             .platform(Platform::Qg1)
             .basic_auth("alice", "hunter2")
             .build()
             .unwrap();
-        let shown = format!("{client:?} {:?}", client.credentials());
+        let shown = format!("{client:?} {:?}", client.auth().credentials());
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("[redacted]"));
     }

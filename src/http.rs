@@ -1,5 +1,6 @@
 //! One GET request: build the URL, send, map the status, decode the body.
 
+use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
@@ -7,7 +8,7 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tracing::{debug, debug_span, field, trace, warn, Instrument};
 
-use crate::client::Client;
+use crate::client::{Client, Credentials};
 use crate::error::{ApiError, Error, Result, TimeoutKind};
 use crate::model::ErrorBody;
 use crate::retry::{Attempts, Transient, Verdict};
@@ -49,17 +50,37 @@ pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Result<Url> {
 /// success body into `T`.
 pub(crate) async fn get<T: DeserializeOwned>(client: &Client, request: Get<'_>) -> Result<T> {
     let url = endpoint(client.base_url(), request.segments)?;
+    retrying(client, &url, "GET", || try_get(client, &url, &request)).await
+}
+
+/// Logs in at `{base}/auth` with the gateway's form and returns the token.
+pub(crate) async fn login(client: &Client, credentials: &Credentials) -> Result<String> {
+    let mut url = client.base_url().clone();
+    url.path_segments_mut()
+        .expect("base URLs are http(s), which always have a path")
+        .pop_if_empty()
+        .push("auth");
+    retrying(client, &url, "POST", || try_login(client, &url, credentials)).await
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retry policy
+/// says stop; each try waits out the client's shared rate-limit pause first.
+async fn retrying<T, F, Fut>(client: &Client, url: &Url, method: &str, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Failure>>,
+{
     let mut attempts = Attempts::new(client.retry_policy());
     loop {
         client.rate_gate().wait().await;
         let span = debug_span!(
             "request",
-            method = "GET",
+            method,
             path = url.path(),
             attempt = attempts.made(),
             status = field::Empty
         );
-        let failure = match try_once(client, &url, &request).instrument(span).await {
+        let failure = match attempt().instrument(span).await {
             Ok(value) => return Ok(value),
             Err(failure) => failure,
         };
@@ -93,34 +114,27 @@ impl Failure {
     }
 }
 
-async fn try_once<T: DeserializeOwned>(
+async fn try_get<T: DeserializeOwned>(
     client: &Client,
     url: &Url,
     request: &Get<'_>,
 ) -> Result<T, Failure> {
-    let started = Instant::now();
-    let credentials = client.credentials();
-    let response = client
+    let builder = client
         .http()
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
-        .query(request.query)
-        .basic_auth(credentials.username(), Some(credentials.password()))
-        .send()
-        .await
-        .map_err(|e| transport(client, url, e))?;
-
-    let status = response.status();
-    tracing::Span::current().record("status", status.as_u16());
-    let headers = response.headers().clone();
-    client.rate_gate().observe(&headers, client.retry_policy().max_wait);
-    let body = read_body(client, url, response).await?;
-    let elapsed_ms = started.elapsed().as_millis() as u64;
-    trace!(bytes = body.len(), elapsed_ms, "response read");
+        .query(request.query);
+    let (builder, generation) =
+        client.auth().apply(client, builder).await.map_err(Failure::fatal)?;
+    let (status, headers, body) = exchange(client, url, builder).await?;
 
     if !status.is_success() {
-        debug!(status = status.as_u16(), "error response");
-        let transient = transient_status(status, &headers);
+        let mut transient = transient_status(status, &headers);
+        // A refused token may only be stale: renew it and try once more.
+        if let (StatusCode::UNAUTHORIZED, Some(generation)) = (status, generation) {
+            client.auth().invalidate(generation).await;
+            transient = Some(Transient::Reauthenticate);
+        }
         return Err(Failure { error: status_error(status, &headers, &body), transient });
     }
     crate::model::decode(&body, request.what).map_err(|error| {
@@ -133,6 +147,59 @@ async fn try_once<T: DeserializeOwned>(
         };
         Failure { error: error.into(), transient }
     })
+}
+
+async fn try_login(
+    client: &Client,
+    url: &Url,
+    credentials: &Credentials,
+) -> Result<String, Failure> {
+    let form = [
+        ("username", credentials.username()),
+        ("password", credentials.password()),
+        ("token", "true"),
+    ];
+    let builder = client.http().post(url.clone()).form(&form);
+    let (status, headers, body) = exchange(client, url, builder).await?;
+
+    if !status.is_success() {
+        let transient = transient_status(status, &headers);
+        return Err(Failure { error: status_error(status, &headers, &body), transient });
+    }
+    let token = String::from_utf8(body).unwrap_or_default();
+    let token = token.trim();
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        let api = ApiError {
+            status: status.as_u16(),
+            code: None,
+            message: Some("the login answer is not a token".to_string()),
+            excerpt: None,
+        };
+        return Err(Failure::fatal(Error::Status(api)));
+    }
+    Ok(token.to_string())
+}
+
+/// Sends a request and reads the whole answer, within the body cap.
+async fn exchange(
+    client: &Client,
+    url: &Url,
+    builder: reqwest::RequestBuilder,
+) -> Result<(StatusCode, HeaderMap, Vec<u8>), Failure> {
+    let started = Instant::now();
+    let response = builder.send().await.map_err(|e| transport(client, url, e))?;
+
+    let status = response.status();
+    tracing::Span::current().record("status", status.as_u16());
+    let headers = response.headers().clone();
+    client.rate_gate().observe(&headers, client.retry_policy().max_wait);
+    let body = read_body(client, url, response).await?;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    trace!(bytes = body.len(), elapsed_ms, "response read");
+    if !status.is_success() {
+        debug!(status = status.as_u16(), "error response");
+    }
+    Ok((status, headers, body))
 }
 
 /// Reads the body, refusing more than the client's `max_body_bytes`.

@@ -76,6 +76,7 @@
 // lets the same paths work from doctests and downstream crates.
 extern crate self as totalcloud;
 
+mod auth;
 mod client;
 mod connectors;
 mod error;
@@ -87,6 +88,7 @@ mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use auth::AuthMethod;
 pub use client::{Client, ClientBuilder, Credentials, Platform, PlatformError};
 pub use connectors::{
     GetAwsBaseAccountBuilder, GetConnectorBuilder, IntoFilter, ListConnectorsBuilder, Sort,

@@ -54,6 +54,9 @@ pub(crate) enum Transient {
     NotJson,
     /// A status worth repeating, and the wait the service asked for.
     Status(u16, Option<Duration>),
+    /// A 401 on a bearer token, which may only be stale: renewed, it is
+    /// tried once more at once.
+    Reauthenticate,
 }
 
 impl Transient {
@@ -64,6 +67,7 @@ impl Transient {
             Transient::CutOff => "the response was cut off".to_string(),
             Transient::NotJson => "the response was not JSON".to_string(),
             Transient::Status(status, _) => format!("the service answered {status}"),
+            Transient::Reauthenticate => "the service refused the token".to_string(),
         }
     }
 }
@@ -84,11 +88,18 @@ pub(crate) struct Attempts {
     made: u32,
     waited: Duration,
     retried_500: bool,
+    reauthenticated: bool,
 }
 
 impl Attempts {
     pub(crate) fn new(policy: RetryPolicy) -> Attempts {
-        Attempts { policy, made: 1, waited: Duration::ZERO, retried_500: false }
+        Attempts {
+            policy,
+            made: 1,
+            waited: Duration::ZERO,
+            retried_500: false,
+            reauthenticated: false,
+        }
     }
 
     /// Tries made so far, the first included.
@@ -101,6 +112,14 @@ impl Attempts {
         let Some(transient) = transient else {
             return Verdict::Fail(error);
         };
+        // Renewing a token is not a retry: it happens once, whatever the policy.
+        if transient == Transient::Reauthenticate {
+            if self.reauthenticated {
+                return Verdict::Fail(error);
+            }
+            self.reauthenticated = true;
+            return Verdict::Retry { wait: Duration::ZERO, reason: transient.reason() };
+        }
         let remaining = self.policy.max_wait.saturating_sub(self.waited);
 
         // A wait the service asks for is honoured whole or not at all.

@@ -37,10 +37,11 @@
 //! # What it serves
 //!
 //! Every endpoint answers `GET` only, with JSON, and wants HTTP Basic
-//! credentials:
+//! credentials or a bearer token from the gateway login:
 //!
 //! | path | answer |
 //! |---|---|
+//! | `POST /auth` (form `username`, `password`, `token=true`) | a token, as the bare body |
 //! | `/cloudview-api/rest/v1/aws/connectors` | a Spring Data page of connectors |
 //! | `/cloudview-api/rest/v1/aws/connectors/{connectorId}` | one connector |
 //! | `/cloudview-api/rest/v1/aws/connectors/awsBaseAccountId` | the AWS base account |
@@ -58,8 +59,11 @@
 //! - 400 for a `pageNo` that is not a page number, a `pageSize` out of range,
 //!   an unknown `sort`, or a `filter` that does not parse (the message quotes
 //!   the parse error);
-//! - 401, with a `WWW-Authenticate` challenge, when credentials are missing,
-//!   are not Basic, or are wrong;
+//! - 401, with a `WWW-Authenticate` challenge, when credentials are missing
+//!   or wrong, or a token is unknown, expired or revoked
+//!   ([`Sandbox::revoke_tokens`]); tokens last four hours unless
+//!   [`SandboxBuilder::token_lifetime`] says otherwise, and carry `sub`, `iat`
+//!   and `exp` in their payload as the service's do;
 //! - 404 for an unknown connector id (compared exactly, case included) or an
 //!   unknown path;
 //! - 405 for any method but `GET` (and `HEAD`) on a known path;
@@ -121,8 +125,9 @@
 //!   [`Filter::matches`](crate::Filter::matches), so the sandbox accepts
 //!   exactly the expressions this crate understands, and agrees with the
 //!   service only as far as this crate does.
-//! - No bearer tokens: there is no gateway `/auth` endpoint, and a `Bearer`
-//!   header is a 401.
+//! - Its tokens are not signed: the sandbox recognises the ones it issued.
+//!   Basic and bearer credentials are both accepted on every path, where the
+//!   service splits them between two hosts.
 //! - AWS only (no `azure` or `gcp` paths), reads only, plain `http://` over
 //!   HTTP/1.1.
 //! - No limit on concurrent calls per user, only the request-count limit above.
@@ -164,6 +169,7 @@
 mod connection;
 mod data;
 mod fault;
+mod jwt;
 mod limit;
 mod listing;
 mod routes;
@@ -185,6 +191,7 @@ use tokio::sync::oneshot;
 use self::connection::{Cutoff, CuttableListener};
 use self::data::DataSet;
 use self::fault::Planner;
+use self::jwt::Tokens;
 use self::limit::RateLimit;
 use self::routes::{Log, Shared};
 use crate::model::Connector;
@@ -222,6 +229,7 @@ pub struct SandboxBuilder {
     latency: Duration,
     rate_limit: (u32, Duration),
     faults: FaultPlan,
+    token_lifetime: Duration,
 }
 
 /// A request the sandbox received, as [`Sandbox::requests`] reports it.
@@ -312,6 +320,17 @@ impl Sandbox {
     /// [`clear_requests`](Self::clear_requests)), in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log().requests.clone()
+    }
+
+    /// How many tokens the gateway login (`POST /auth`) has issued.
+    pub fn tokens_issued(&self) -> usize {
+        self.shared.tokens.count()
+    }
+
+    /// Makes every token issued so far invalid, as a password change on the
+    /// service would; the next bearer request gets a 401.
+    pub fn revoke_tokens(&self) {
+        self.shared.tokens.revoke_all();
     }
 
     /// Forgets the requests received so far, and the faults injected into
@@ -416,6 +435,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a token from the gateway login (`POST /auth`) lasts; four
+    /// hours, as the service's, unless set. Whole seconds, at least one.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> SandboxBuilder {
+        self.token_lifetime = lifetime;
+        self
+    }
+
     /// Injects the faults of `plan`; none unless set. See
     /// [`Sandbox::set_faults`] to change the plan while the server runs.
     pub fn faults(mut self, plan: FaultPlan) -> SandboxBuilder {
@@ -441,6 +467,7 @@ impl SandboxBuilder {
             password: self.password,
             latency: self.latency,
             rate_limit: RateLimit::new(self.rate_limit.0, self.rate_limit.1),
+            tokens: Tokens::new(self.token_lifetime),
             log: Mutex::new(Log::new(self.faults)),
         });
         spawn_server(shared)
@@ -458,6 +485,7 @@ impl Default for SandboxBuilder {
             latency: Duration::ZERO,
             rate_limit: (limit::DEFAULT_LIMIT, limit::DEFAULT_WINDOW),
             faults: FaultPlan::new(),
+            token_lifetime: Duration::from_secs(4 * 60 * 60),
         }
     }
 }

@@ -12,7 +12,8 @@ use axum::http::header::{
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::Form;
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -23,6 +24,7 @@ use tracing::debug;
 use super::connection::Cutoff;
 use super::data::{self, DataSet};
 use super::fault::{Fault, FaultPlan, InjectedFault, Planner};
+use super::jwt::Tokens;
 use super::limit::RateLimit;
 use super::listing::{self, ListQuery};
 use super::RecordedRequest;
@@ -30,6 +32,7 @@ use super::RecordedRequest;
 const CONNECTORS: &str = "/cloudview-api/rest/v1/aws/connectors";
 const BASE_ACCOUNT: &str = "/cloudview-api/rest/v1/aws/connectors/awsBaseAccountId";
 const CONNECTOR: &str = "/cloudview-api/rest/v1/aws/connectors/{connectorId}";
+const AUTH: &str = "/auth";
 
 /// Everything the server reads and writes, shared by its handlers and the
 /// [`Sandbox`] handle.
@@ -42,6 +45,7 @@ pub(super) struct Shared {
     pub(super) password: String,
     pub(super) latency: Duration,
     pub(super) rate_limit: RateLimit,
+    pub(super) tokens: Tokens,
     pub(super) log: Mutex<Log>,
 }
 
@@ -85,19 +89,28 @@ impl Shared {
         (request_number, fault)
     }
 
-    /// Checks HTTP Basic credentials; the error is the message for a 401.
+    /// Checks HTTP Basic credentials or a bearer token this sandbox issued;
+    /// the error is the message for a 401.
     fn authenticate(&self, request: &Request) -> Result<(), String> {
         let Some(header) = request.headers().get(AUTHORIZATION) else {
             return Err("full authentication is required to access this resource".into());
         };
         let header = String::from_utf8_lossy(header.as_bytes());
-        let (scheme, encoded) = header.split_once(' ').unwrap_or((&header, ""));
+        let (scheme, value) = header.split_once(' ').unwrap_or((&header, ""));
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return match self.tokens.accepts(value.trim()) {
+                true => Ok(()),
+                false => Err("the token is expired or unknown".into()),
+            };
+        }
         if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(format!("expected HTTP Basic credentials, but found scheme `{scheme}`"));
+            return Err(format!(
+                "expected Basic or Bearer credentials, but found scheme `{scheme}`"
+            ));
         }
 
         let expected = format!("{}:{}", self.username, self.password);
-        match STANDARD.decode(encoded.trim()) {
+        match STANDARD.decode(value.trim()) {
             Ok(credentials) if credentials == expected.as_bytes() => Ok(()),
             _ => Err("bad credentials".into()),
         }
@@ -110,6 +123,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route(CONNECTORS, get(list_connectors))
         .route(BASE_ACCOUNT, get(aws_base_account))
         .route(CONNECTOR, get(one_connector))
+        .route(AUTH, post(login))
         .fallback(unknown_path)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), gate))
         .with_state(shared)
@@ -169,6 +183,9 @@ async fn answer(shared: &Shared, request: Request, next: Next) -> Response {
     let quota = shared.rate_limit.take();
     let mut response = if let Some(seconds) = quota.wait_seconds() {
         too_many_requests(&path, seconds)
+    } else if path == AUTH {
+        // The login takes the credentials in its form, not in a header.
+        next.run(request).await
     } else if let Err(message) = shared.authenticate(&request) {
         unauthorized(&path, message)
     } else {
@@ -185,6 +202,27 @@ async fn list_connectors(State(shared): State<Arc<Shared>>, uri: Uri) -> Respons
         Ok(query) => Json(listing::page(&shared.data, &query)).into_response(),
         Err(message) => ApiError::bad_request(&uri, message).into_response(),
     }
+}
+
+/// The gateway login form: `username`, `password`, `token=true`.
+#[derive(Debug, serde::Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    token: Option<String>,
+}
+
+/// Answers a good login with the bare token as the body, like the gateway.
+async fn login(State(shared): State<Arc<Shared>>, uri: Uri, form: Form<LoginForm>) -> Response {
+    let form = form.0;
+    if form.token.as_deref() != Some("true") {
+        return ApiError::bad_request(&uri, "expected the form field `token=true`".into())
+            .into_response();
+    }
+    if form.username != shared.username || form.password != shared.password {
+        return unauthorized(uri.path(), "bad credentials".into());
+    }
+    shared.tokens.issue(&form.username).into_response()
 }
 
 async fn aws_base_account() -> Json<Value> {
