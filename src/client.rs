@@ -464,12 +464,48 @@ impl Client {
         ListConnectorsBuilder::new(self.clone())
     }
 
-    /// Reads one connector by its id (a UUID).
+    /// Reads one connector by its id (a UUID); await the builder, or call its
+    /// `send`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = totalcloud::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// # let id = sandbox.connectors()[0].connector_id.clone().unwrap();
+    /// let connector = client.connector(&id).await?;
+    /// assert_eq!(connector.connector_id.as_deref(), Some(id.as_str()));
+    ///
+    /// // An id that is not a UUID is refused before anything is sent.
+    /// let error = client.connector("../awsBaseAccountId").await.unwrap_err();
+    /// assert!(error.is_invalid_input());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connector(&self, id: impl Into<String>) -> GetConnectorBuilder {
         GetConnectorBuilder::new(self.clone(), id.into())
     }
 
-    /// Reads the AWS base account.
+    /// Reads the AWS base account; await the builder, or call its `send`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = totalcloud::sandbox::Sandbox::start().await?;
+    /// # let client = sandbox.client()?;
+    /// let account = client.aws_base_account().await?;
+    /// let global = account.global_account_id.expect("the sandbox has one");
+    /// assert_eq!(global.as_str().len(), 12);
+    /// // The service's "true"/"false" strings arrive as booleans.
+    /// let customer_owned: Option<bool> = account.customer_global_account.map(bool::from);
+    /// assert_eq!(customer_owned, Some(false));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn aws_base_account(&self) -> GetAwsBaseAccountBuilder {
         GetAwsBaseAccountBuilder::new(self.clone())
     }
