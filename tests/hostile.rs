@@ -113,9 +113,15 @@ fn no_secret_in_any_output_at_trace_level() {
         runtime.block_on(Sandbox::builder().credentials("alice", password).start()).unwrap();
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{password}"));
 
-    // A run that works, one that is refused, and one that fails to connect.
+    // A run that works, with Basic and with JWT, one that is refused, and one
+    // that fails to connect.
     let runs = [
         (sandbox.base_url(), password, vec!["connectors", "list", "--max-pages", "2"]),
+        (
+            sandbox.base_url(),
+            password,
+            vec!["--auth", "jwt", "connectors", "list", "--max-pages", "2"],
+        ),
         (sandbox.base_url(), "wrong-xyzzy-password", vec!["base-account"]),
         ("http://127.0.0.1:9".to_string(), password, vec!["base-account"]),
     ];
@@ -135,8 +141,10 @@ fn no_secret_in_any_output_at_trace_level() {
         );
 
         assert!(all.contains("TRACE") || all.contains("DEBUG"), "logging is on: {all}");
-        for leak in [secret, password, &basic, "xyzzy"] {
+        // Every token the sandbox issues starts with the same encoded header.
+        for leak in [secret, password, &basic, "xyzzy", "eyJ"] {
             assert!(!all.contains(leak), "{args:?} printed `{leak}`:\n{all}");
         }
     }
+    assert_eq!(runtime.block_on(async { sandbox.tokens_issued() }), 1, "the JWT run logged in");
 }

@@ -120,6 +120,7 @@ async fn always_503_ends_with_the_typed_error_within_the_bound() {
     assert_eq!(error.status(), Some(503));
     assert!(elapsed < bound + Duration::from_millis(700), "took {elapsed:?}");
     assert!(sandbox.requests().len() >= 2, "it retried");
+    eprintln!("gave up after {} tries in {elapsed:?}", sandbox.requests().len());
 }
 
 #[tokio::test]

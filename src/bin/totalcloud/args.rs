@@ -1,15 +1,25 @@
 //! The command line, as clap reads it.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 use totalcloud::Platform;
 
 /// Lists and reads Qualys TotalCloud AWS connectors.
 #[derive(Debug, Parser)]
 #[command(name = "totalcloud", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  \
-    totalcloud --sandbox connectors list --filter 'state:SUCCESS'\n  \
-    QUALYS_USERNAME=alice QUALYS_PASSWORD=... totalcloud --platform qg2 connectors list\n  \
-    totalcloud filter check 'state:ERROR AND lastSynced < 2024-06-01'")]
+#[command(after_help = "Examples:
+  totalcloud --sandbox connectors list --filter 'state:SUCCESS'
+  totalcloud --sandbox connectors list --format csv --limit 20 > connectors.csv
+  totalcloud --sandbox connectors get 12345678-1234-1234-1234-123456789012 --format json
+  totalcloud --sandbox base-account --format table
+  QUALYS_USERNAME=alice QUALYS_PASSWORD=... totalcloud --platform qg2 connectors list
+  pass show qualys | totalcloud --platform qg2 --username alice --password-stdin base-account
+  totalcloud filter check 'state:ERROR AND lastSynced < 2024-06-01'
+  totalcloud sandbox serve --connectors 1000
+  totalcloud completions bash > ~/.local/share/bash-completion/completions/totalcloud
+
+The output is a table on a terminal and ndjson when stdout is piped, unless --format says
+otherwise. The password comes from QUALYS_PASSWORD or --password-stdin, never from a flag.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -20,6 +30,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Qualys platform of the subscription (qg1 … ksa1)
     #[arg(long, global = true, env = "QUALYS_PLATFORM", value_parser = parse_platform)]
@@ -35,9 +46,25 @@ pub struct Global {
     #[arg(long, global = true)]
     pub sandbox: bool,
 
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Ndjson)]
-    pub format: Format,
+    /// User name of the Qualys account
+    #[arg(long, global = true, env = "QUALYS_USERNAME", hide_env_values = true)]
+    pub username: Option<String>,
+
+    /// Read the password from the first line of stdin instead of QUALYS_PASSWORD
+    #[arg(long, global = true, conflicts_with = "sandbox")]
+    pub password_stdin: bool,
+
+    /// How to authenticate: HTTP Basic, or a token from the platform's gateway
+    #[arg(long, global = true, env = "QUALYS_AUTH", value_enum, default_value_t = AuthArg::Basic)]
+    pub auth: AuthArg,
+
+    /// Output format [default: table on a terminal, ndjson otherwise]
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+
+    /// No progress bar and no warnings on stderr; errors are still reported
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 
     /// More logging on stderr (-v info, -vv debug, -vvv trace)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -55,12 +82,24 @@ pub enum Command {
     Connectors(ConnectorsCommand),
 
     /// Read the AWS base account
-    #[command(after_help = "Example:\n  totalcloud --sandbox base-account --format json")]
+    #[command(after_help = "Examples:
+  totalcloud --sandbox base-account --format json
+  totalcloud --platform qg2 base-account --format csv")]
     BaseAccount,
 
     /// Run a sandbox server for other programs to use
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+
+    /// Print a shell completion script to stdout
+    #[command(after_help = "Examples:
+  totalcloud completions bash > ~/.local/share/bash-completion/completions/totalcloud
+  totalcloud completions zsh > ~/.zfunc/_totalcloud
+  totalcloud completions fish > ~/.config/fish/completions/totalcloud.fish")]
+    Completions {
+        /// The shell to complete for
+        shell: Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,15 +139,16 @@ pub enum FilterCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConnectorsCommand {
     /// List connectors, streaming them as pages arrive
-    #[command(
-        after_help = "Example:\n  totalcloud --sandbox connectors list --filter 'state:ERROR' --sort desc"
-    )]
+    #[command(after_help = "Examples:
+  totalcloud --sandbox connectors list --filter 'state:ERROR' --sort desc
+  totalcloud --sandbox connectors list --format csv --limit 100 > connectors.csv
+  totalcloud --sandbox connectors list --format json --page-size 200 | jq length")]
     List(ListArgs),
 
     /// Read one connector by its id
-    #[command(
-        after_help = "Example:\n  totalcloud connectors get 12345678-1234-1234-1234-123456789012"
-    )]
+    #[command(after_help = "Examples:
+  totalcloud --sandbox connectors get 12345678-1234-1234-1234-123456789012
+  totalcloud --platform qg2 connectors get 12345678-1234-1234-1234-123456789012 --format json")]
     Get {
         /// The connector's id (a UUID)
         id: String,
@@ -137,6 +177,10 @@ pub struct ListArgs {
     #[arg(long)]
     pub max_pages: Option<u32>,
 
+    /// Stop after this many connectors, fetching no further pages
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+
     /// Page requests in flight at once
     #[arg(long)]
     pub max_in_flight: Option<usize>,
@@ -151,13 +195,23 @@ pub enum SortArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// HTTP Basic on every request, to the platform's API host
+    Basic,
+    /// A JWT from the gateway's login, sent as a bearer token to the gateway host
+    Jwt,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Aligned columns fitted to the terminal width, for a person
+    Table,
+    /// One pretty JSON document (an array for a listing)
+    Json,
     /// One JSON object per line, with the API's field names
     Ndjson,
-    /// One pretty JSON document
-    Json,
-    /// Aligned columns for a person
-    Table,
+    /// RFC 4180 with a fixed header row; nested fields flattened
+    Csv,
 }
 
 fn parse_platform(text: &str) -> Result<Platform, String> {
