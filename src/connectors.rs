@@ -156,7 +156,9 @@ impl ListConnectorsBuilder {
         self
     }
 
-    /// The listing as whole pages, with their paging metadata.
+    /// The listing as whole pages, with their paging metadata. A page leaves
+    /// out connectors an earlier page already had (see the pager's
+    /// guarantees in the crate docs).
     ///
     /// The stream is boxed, so it is `Unpin` and can be stored by name.
     pub fn pages(self) -> BoxStream<'static, Result<Page>> {

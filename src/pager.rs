@@ -14,14 +14,16 @@
 //!   ends). A page whose `number` differs from the one asked for also ends it,
 //!   with a warning: a service that ignores `pageNo` would otherwise be read
 //!   forever.
-//! - [`connectors`] never yields the same `connectorId` twice. If connectors
+//! - Neither stream yields the same `connectorId` twice: a page leaves out the
+//!   connectors an earlier page already had, so its `connectors` can be
+//!   shorter than the service's page. If connectors
 //!   are added or removed while a listing runs, the service's pages shift: a
 //!   connector may then be skipped (it moved to a page already read), but none
 //!   is repeated. Connectors without an id cannot be told apart and are all
 //!   yielded.
 
 use std::collections::HashSet;
-use std::future::{ready, Future};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -99,11 +101,9 @@ pub(crate) fn connectors(
     client: Client,
     query: Result<PageQuery>,
 ) -> impl Stream<Item = Result<Connector>> + Send + 'static {
-    let mut seen = SeenIds::default();
     pages(client, query)
         .map_ok(|page| stream::iter(page.connectors.into_iter().map(Ok)))
         .try_flatten()
-        .try_filter(move |connector| ready(seen.first_time(connector)))
 }
 
 /// The ids yielded so far; a UUID costs 16 bytes, so a listing of 100,000
@@ -141,6 +141,7 @@ struct Pager {
     /// `totalPages` as the latest page reported it.
     total_pages: Option<u32>,
     in_flight: FuturesOrdered<PageTask>,
+    seen: SeenIds,
     received_any: bool,
     done: bool,
 }
@@ -155,6 +156,7 @@ impl Pager {
             stop_at,
             total_pages: None,
             in_flight: FuturesOrdered::new(),
+            seen: SeenIds::default(),
             received_any: false,
             done: false,
         }
@@ -203,7 +205,7 @@ impl Pager {
 
     /// Turns a wire page into a [`Page`] and decides whether to go on.
     fn accept(&mut self, number: u32, wire: ConnectorPage) -> Option<Page> {
-        let page = Page {
+        let mut page = Page {
             number,
             total_pages: wire.total_pages.and_then(|n| u32::try_from(n).ok()),
             total_elements: wire.total_elements.and_then(|n| u64::try_from(n).ok()),
@@ -231,6 +233,7 @@ impl Pager {
             // An empty first page still tells the caller the totals.
             return first.then_some(page);
         }
+        page.connectors.retain(|connector| self.seen.first_time(connector));
         if page.last {
             self.finish("last page");
         } else if self.stop_at.is_some_and(|stop| number + 1 >= stop) {

@@ -161,7 +161,10 @@ async fn repeated_ids_are_yielded_once() {
     let client = sandbox.client().unwrap();
 
     let listed = client.connectors().page_size(1).send().await.unwrap();
+    let pages: Vec<_> = client.connectors().page_size(1).pages().try_collect().await.unwrap();
 
     let names: Vec<_> = listed.iter().map(|c| c.name.as_deref().unwrap()).collect();
     assert_eq!(names, ["one", "two"]);
+    let per_page: Vec<usize> = pages.iter().map(|p| p.connectors.len()).collect();
+    assert_eq!(per_page, [1, 1, 0], "the third page's repeat is left out");
 }

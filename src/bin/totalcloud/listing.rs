@@ -1,14 +1,11 @@
 //! `connectors list`: pages in, connectors out, with progress and a limit.
 
-use std::collections::HashSet;
 use std::io::Write;
 
 use anyhow::Result;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
-use totalcloud::model::Connector;
 use totalcloud::{Client, ListConnectorsBuilder, Page, Sort};
-use uuid::Uuid;
 
 use crate::args::{ListArgs, SortArg};
 use crate::output::ListingWriter;
@@ -28,12 +25,11 @@ pub async fn list<W: Write>(
     let plan = Plan::new(&args);
     let limit = plan.limit.unwrap_or(u64::MAX);
     let mut pages = plan.request(client, args).pages();
-    let mut seen = SeenIds::default();
     progress.start();
 
     while let Some(page) = next_page(&mut pages, &mut writer).await? {
         let room = usize::try_from(limit - writer.count()).unwrap_or(usize::MAX);
-        for connector in page.connectors.iter().filter(|c| seen.first_time(c)).take(room) {
+        for connector in page.connectors.iter().take(room) {
             writer.write(connector)?;
         }
         let expected = page.total_elements.map(|total| plan.expected(total));
@@ -131,31 +127,6 @@ impl Plan {
 
 fn pages_for(limit: u64, page_size: u32) -> u32 {
     u32::try_from(limit.div_ceil(u64::from(page_size.max(1)))).unwrap_or(u32::MAX)
-}
-
-/// The ids written so far. `pages()`, unlike `stream()`, does not drop a
-/// connector that a shifting listing repeats on a later page, so the listing
-/// does it here, the same way. A UUID costs 16 bytes.
-#[derive(Default)]
-struct SeenIds {
-    uuids: HashSet<u128>,
-    others: HashSet<String>,
-}
-
-impl SeenIds {
-    fn first_time(&mut self, connector: &Connector) -> bool {
-        let Some(id) = connector.connector_id.as_deref() else {
-            return true;
-        };
-        let first = match Uuid::try_parse(id) {
-            Ok(uuid) => self.uuids.insert(uuid.as_u128()),
-            Err(_) => self.others.insert(id.to_string()),
-        };
-        if !first {
-            tracing::debug!(connector_id = id, "skipping a connector already written");
-        }
-        first
-    }
 }
 
 #[cfg(test)]
