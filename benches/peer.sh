@@ -32,29 +32,8 @@ if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import qualysdk' 2>
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'qualysdk==0.3.17'
 fi
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-    if [[ -n "$server" ]]; then
-        kill "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin" sandbox serve --connectors "$connectors" --latency-ms 50 >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-for _ in $(seq 300); do
-    [[ -s "$work/serve.out" ]] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
-    sleep 0.1
-done
-if [[ ! -s "$work/serve.out" ]]; then
-    echo "the sandbox did not start within 30 s" >&2
-    exit 1
-fi
-read -r url username password <"$work/serve.out"
+source benches/support/sandbox.sh
+start_sandbox "$connectors" 50
 
 # Our whole process is timed, start-up included; the peer times only its
 # listing call (see peer.py).

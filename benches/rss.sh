@@ -6,7 +6,7 @@
 # the data it serves is not counted in the client's peak. The stream holds a
 # few pages at a time, never the listing; what grows with the listing is the
 # set of connector ids already yielded, 16 bytes a UUID plus the hash set's
-# slack, about 2 MB at 100,000.
+# slack: about 3.5 MB at 100,000, at the peak of a resize.
 #
 # Goal: each peak under 30 MB, and the 100,000 peak within 5 MB of the 10,000
 # one.
@@ -22,50 +22,13 @@ bin="${CARGO_TARGET_DIR:-target}/release/totalcloud"
 max_in_flight="${RSS_MAX_IN_FLIGHT:-4}"
 page_size="${RSS_PAGE_SIZE:-100}"
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-    if [[ -n "$server" ]]; then
-        kill "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts a sandbox serving $1 connectors and waits for its first line, which
-# says where it listens and with which credentials.
-start_sandbox() {
-    "$bin" sandbox serve --connectors "$1" --latency-ms 0 >"$work/serve.out" 2>"$work/serve.err" &
-    server=$!
-    # Generating 100,000 connectors takes a few seconds.
-    for _ in $(seq 600); do
-        if [[ -s "$work/serve.out" ]]; then
-            read -r url username password <"$work/serve.out"
-            return
-        fi
-        if ! kill -0 "$server" 2>/dev/null; then
-            cat "$work/serve.err" >&2
-            echo "the sandbox exited before saying where it listens" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    echo "the sandbox did not start within 60 s" >&2
-    exit 1
-}
-
-stop_sandbox() {
-    kill "$server"
-    wait "$server" 2>/dev/null || true
-    server=""
-}
+source benches/support/sandbox.sh
 
 # Lists $1 connectors under /usr/bin/time, checks the count, and leaves the
 # peak RSS in kB and the wall time in $work/rss.$1 and $work/wall.$1.
 measure() {
     local count=$1
-    start_sandbox "$count"
+    start_sandbox "$count" 0
     # `-v` logs the count at the end, to check that the listing was complete;
     # the log is colourless so that the count can be read back.
     QUALYS_USERNAME="$username" QUALYS_PASSWORD="$password" NO_COLOR=1 \
